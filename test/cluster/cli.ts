@@ -1,0 +1,82 @@
+/**
+ * `npm run cluster:up` / `npm run cluster:down` / `npm run cluster:build`: the local control
+ * plane for people. State lives in `.cluster/` at the repository root, with the admin
+ * kubeconfig at `.cluster/kubeconfig`.
+ *
+ * Flags of `up`: --gpu-nodes N, --gpus-per-node N, --gpu-product NAME, --cpu-nodes N,
+ * --gpu-node-label key=value (repeatable).
+ */
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { defaultNodePlan, type NodePlan } from './nodes.js';
+import { startPlane, stopPlane } from './plane.js';
+import { ensureTools, toolPath } from './tools.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const stateDir = join(repoRoot, '.cluster');
+
+function positiveInt(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0)
+    throw new Error(`--${flag} wants a whole number, got ${value}`);
+  return parsed;
+}
+
+function labelsFrom(pairs: string[] | undefined): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of pairs ?? []) {
+    const [key, value] = pair.split('=', 2);
+    if (!key || value === undefined)
+      throw new Error(`--gpu-node-label wants key=value, got ${pair}`);
+    labels[key] = value;
+  }
+  return labels;
+}
+
+function nodePlanFrom(args: string[]): NodePlan {
+  const { values } = parseArgs({
+    args,
+    options: {
+      'gpu-nodes': { type: 'string' },
+      'gpus-per-node': { type: 'string' },
+      'gpu-product': { type: 'string' },
+      'cpu-nodes': { type: 'string' },
+      'gpu-node-label': { type: 'string', multiple: true },
+    },
+  });
+  return {
+    gpuNodes: positiveInt('gpu-nodes', values['gpu-nodes'], defaultNodePlan.gpuNodes),
+    gpusPerNode: positiveInt('gpus-per-node', values['gpus-per-node'], defaultNodePlan.gpusPerNode),
+    gpuProduct: values['gpu-product'] ?? defaultNodePlan.gpuProduct,
+    cpuNodes: positiveInt('cpu-nodes', values['cpu-nodes'], defaultNodePlan.cpuNodes),
+    gpuNodeLabels: labelsFrom(values['gpu-node-label']),
+  };
+}
+
+async function up(args: string[]): Promise<void> {
+  const started = Date.now();
+  const plane = await startPlane({ stateDir, nodes: nodePlanFrom(args), log: console.log });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(`local control plane up in ${seconds}s at ${plane.server}`);
+  console.log(`  export KUBECONFIG=${plane.kubeconfig}`);
+  console.log(`  ${toolPath('kubectl')} get nodes`);
+}
+
+async function main(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2);
+  if (command === 'up') return up(rest);
+  if (command === 'down') {
+    await stopPlane(stateDir);
+    return console.log('local control plane stopped');
+  }
+  if (command === 'build') return ensureTools(console.log);
+  console.error('usage: cli.ts up [flags] | down | build');
+  process.exitCode = 2;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});
