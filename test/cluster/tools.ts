@@ -8,7 +8,7 @@
  * pin never does.
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -170,6 +170,18 @@ function runBuild(
   });
 }
 
+/** Seconds each module took the last time it was built, kept for the benchmark. */
+export function buildTimesFile(): string {
+  return join(cacheRoot(), 'build-times.json');
+}
+
+function recordBuildTime(tool: ToolModule, seconds: number): void {
+  const file = buildTimesFile();
+  const times = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as object) : {};
+  const entry = { version: pinnedVersion(tool), seconds, at: new Date().toISOString() };
+  writeFileSync(file, JSON.stringify({ ...times, [tool.module]: entry }, null, 2));
+}
+
 /**
  * Builds every pinned tool that is not in the cache yet, one module at a time, and logs
  * progress. A warm cache makes this a few file checks.
@@ -181,12 +193,11 @@ export async function ensureTools(log: (line: string) => void = console.log): Pr
   log('  (first build only; it takes many minutes on a small machine, later runs reuse it)');
   for (const [index, tool] of missing.entries()) {
     const started = Date.now();
-    log(
-      `[${index + 1}/${missing.length}] ${tool.module}: ${Object.keys(tool.commands).join(', ')}`,
-    );
+    const step = `[${index + 1}/${missing.length}] ${tool.module}`;
+    log(`${step}: ${Object.keys(tool.commands).join(', ')}`);
     await goBuild(tool, log);
-    log(
-      `[${index + 1}/${missing.length}] ${tool.module} built in ${Math.round((Date.now() - started) / 1000)}s`,
-    );
+    const seconds = Math.round((Date.now() - started) / 1000);
+    recordBuildTime(tool, seconds);
+    log(`${step} built in ${seconds}s`);
   }
 }
