@@ -46,7 +46,11 @@ async function main(): Promise<number> {
     const started = Date.now();
     const plane = await startPlane({ stateDir, log: console.log });
     console.log(`local control plane ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-    return await runNodeTests(files, { ...process.env, MISTRAL_TEST_KUBECONFIG: plane.kubeconfig });
+    return await runNodeTests(files, {
+      ...process.env,
+      MISTRAL_TEST_KUBECONFIG: plane.kubeconfig,
+      MISTRAL_TEST_STATE_DIR: plane.stateDir,
+    });
   } finally {
     await stopPlane(stateDir);
   }

@@ -27,6 +27,9 @@ export interface Plane {
   server: string;
 }
 
+/** Kubeconfig of the user `mistral-operator`, for running the operator against a plane. */
+export const operatorKubeconfig = (stateDir: string) => join(stateDir, 'operator.kubeconfig');
+
 /** How to start a plane. */
 export interface PlaneOptions {
   stateDir: string;
@@ -89,8 +92,31 @@ function etcdArgs(stateDir: string, clientPort: number, peerPort: number): strin
   ];
 }
 
-function apiServerArgs(pki: Pki, etcdPort: number, port: number): string[] {
+/**
+ * Every write request (create, update, patch, delete) is recorded with its user in
+ * `<stateDir>/audit.log`, so tests can count exactly what a client wrote.
+ */
+const auditPolicy = {
+  apiVersion: 'audit.k8s.io/v1',
+  kind: 'Policy',
+  omitStages: ['RequestReceived'],
+  rules: [
+    { level: 'Metadata', verbs: ['create', 'update', 'patch', 'delete', 'deletecollection'] },
+    { level: 'None' },
+  ],
+};
+
+/** Path of the audit log of writes of the plane in `stateDir`. */
+export const auditLogPath = (stateDir: string) => join(stateDir, 'audit.log');
+
+function apiServerArgs(stateDir: string, pki: Pki, etcdPort: number, port: number): string[] {
+  const policyFile = join(stateDir, 'audit-policy.yaml');
+  writeFileSync(policyFile, stringify(auditPolicy));
   return [
+    `--audit-policy-file=${policyFile}`,
+    `--audit-log-path=${auditLogPath(stateDir)}`,
+    '--audit-log-format=json',
+    '--audit-log-maxsize=200',
     `--etcd-servers=http://127.0.0.1:${etcdPort}`,
     '--bind-address=127.0.0.1',
     '--advertise-address=127.0.0.1',
@@ -239,8 +265,8 @@ export async function startPlane(options: PlaneOptions): Promise<Plane> {
   try {
     log('starting etcd and kube-apiserver');
     start('etcd', etcdArgs(stateDir, etcdPort, peerPort));
-    start('kube-apiserver', apiServerArgs(pki, etcdPort, apiPort));
-    for (const client of ['admin', 'controllerManager', 'scheduler', 'kwok'] as const) {
+    start('kube-apiserver', apiServerArgs(stateDir, pki, etcdPort, apiPort));
+    for (const client of ['admin', 'controllerManager', 'scheduler', 'kwok', 'operator'] as const) {
       writeKubeconfig(join(stateDir, `${client}.kubeconfig`), server, pki, client);
     }
     writeKubeconfig(plane.kubeconfig, server, pki, 'admin');

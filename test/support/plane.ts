@@ -1,8 +1,8 @@
 /**
  * The local control plane as tests see it: one plane per test run, started by
  * `test/run-tests.ts` and handed over in `MISTRAL_TEST_KUBECONFIG`. A test file run on its
- * own (`node --import tsx --test FILE`) starts a private plane instead and stops it when
- * the process exits.
+ * own (`node --import tsx --test FILE`) starts a private plane instead and stops it after
+ * the file's last test.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -19,6 +19,8 @@ const run = promisify(execFile);
 /** What a test needs to reach the plane. */
 export interface TestPlane {
   kubeconfig: string;
+  /** The plane's state directory (logs, and the audit log of writes). */
+  stateDir: string;
   /** Runs the real kubectl against the plane and returns its stdout; throws with stderr. */
   kubectl(args: string[], input?: string): Promise<string>;
   /** Runs `kubectl ... -o json` and parses the result. */
@@ -31,13 +33,14 @@ let privateStateDir: string | undefined;
 // Registered at import, so at the root of the test file: runs once its last test is done.
 after(() => (privateStateDir ? stopPlane(privateStateDir) : undefined));
 
-async function kubeconfigForThisRun(): Promise<string> {
+async function planeForThisRun(): Promise<{ kubeconfig: string; stateDir: string }> {
   const fromRunner = process.env.MISTRAL_TEST_KUBECONFIG;
-  if (fromRunner) return fromRunner;
+  const runnerState = process.env.MISTRAL_TEST_STATE_DIR;
+  if (fromRunner && runnerState) return { kubeconfig: fromRunner, stateDir: runnerState };
   const stateDir = mkdtempSync(join(tmpdir(), 'mistral-plane-'));
   privateStateDir = stateDir;
   const plane = await startPlane({ stateDir, log: (line) => console.error(line) });
-  return plane.kubeconfig;
+  return { kubeconfig: plane.kubeconfig, stateDir };
 }
 
 async function kubectlWith(kubeconfig: string, args: string[], input?: string): Promise<string> {
@@ -58,8 +61,9 @@ async function kubectlWith(kubeconfig: string, args: string[], input?: string): 
 
 /** The plane of this test run, started on first use. */
 export function testPlane(): Promise<TestPlane> {
-  shared ??= kubeconfigForThisRun().then((kubeconfig) => ({
+  shared ??= planeForThisRun().then(({ kubeconfig, stateDir }) => ({
     kubeconfig,
+    stateDir,
     kubectl: (args, input) => kubectlWith(kubeconfig, args, input),
     kubectlJson: async <T>(args: string[]) =>
       JSON.parse(await kubectlWith(kubeconfig, [...args, '-o', 'json'])) as T,

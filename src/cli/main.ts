@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+/** Entry point of the `mistral-operator` command. */
+import { dispatch, type Command } from './command.js';
+import { renderCommand } from './render-command.js';
+
+/** The subcommands; a new one is a new entry here. */
+export const commands: Readonly<Record<string, Command>> = {
+  render: renderCommand,
+};
+
+process.exitCode = await dispatch(process.argv.slice(2), commands, {
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+});
