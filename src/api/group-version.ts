@@ -21,3 +21,13 @@ export const SHORT_NAMES = ['mistral', 'mdep'];
 
 /** Name of the CustomResourceDefinition object: `PLURAL.GROUP`. */
 export const CRD_NAME = `${PLURAL}.${GROUP}`;
+
+/** The `app.kubernetes.io/managed-by` value on every object the operator owns. */
+export const MANAGED_BY = 'mistral-operator';
+
+/**
+ * Annotation on each vLLM pod naming its MistralDeployment in full. Pods are owned by a
+ * ReplicaSet, not by the MistralDeployment, and label values are cut to 63 characters, so
+ * this is how a pod event finds the object to reconcile.
+ */
+export const OWNER_ANNOTATION = `${GROUP}/mistraldeployment`;

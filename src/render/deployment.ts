@@ -4,6 +4,7 @@
  */
 import type { V1Deployment, V1DeploymentStrategy } from '@kubernetes/client-node';
 import type { ResolvedSpec } from '../api/resolve-spec.js';
+import { OWNER_ANNOTATION } from '../api/group-version.js';
 import { renderLabels, renderMetadata, renderSelectorLabels, type Owner } from './metadata.js';
 import { workloadName } from './names.js';
 import { renderPodSpec } from './pod-spec.js';
@@ -42,7 +43,10 @@ export function renderDeployment(
       progressDeadlineSeconds: resolved.startupTimeoutSeconds + IMAGE_PULL_ALLOWANCE_SECONDS,
       revisionHistoryLimit: 3,
       template: {
-        metadata: { labels: renderLabels(owner.name) },
+        metadata: {
+          labels: renderLabels(owner.name),
+          annotations: { [OWNER_ANNOTATION]: owner.name },
+        },
         spec: renderPodSpec(owner, resolved),
       },
     },

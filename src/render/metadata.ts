@@ -4,7 +4,7 @@
  * with its MistralDeployment.
  */
 import type { V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
-import { API_VERSION, GROUP, KIND } from '../api/group-version.js';
+import { API_VERSION, GROUP, KIND, MANAGED_BY } from '../api/group-version.js';
 import { deriveLabelValue } from './names.js';
 
 /** The MistralDeployment that owns the rendered objects. */
@@ -26,7 +26,7 @@ export function renderLabels(ownerName: string): Record<string, string> {
   return {
     'app.kubernetes.io/component': 'inference-server',
     'app.kubernetes.io/instance': instance,
-    'app.kubernetes.io/managed-by': 'mistral-operator',
+    'app.kubernetes.io/managed-by': MANAGED_BY,
     'app.kubernetes.io/name': 'vllm',
     'app.kubernetes.io/part-of': 'mistral-operator',
     [SELECTOR_LABEL]: instance,

@@ -107,10 +107,15 @@ describe('renderDeployment', () => {
     const selector = deployment.spec?.selector.matchLabels ?? {};
     const labels = deployment.spec?.template.metadata?.labels ?? {};
 
-    assert.ok(Object.keys(selector).length > 0);
+    assert.ok(Object.keys(selector).length > 0, 'the selector has labels');
     for (const [key, value] of Object.entries(selector)) assert.equal(labels[key], value);
     assert.equal(labels['app.kubernetes.io/name'], 'vllm');
     assert.equal(labels['app.kubernetes.io/component'], 'inference-server');
+  });
+
+  it('names its MistralDeployment in full on every pod, for pod events to find it', () => {
+    const annotations = render().spec?.template.metadata?.annotations ?? {};
+    assert.equal(annotations['serving.mistral-operator.io/mistraldeployment'], 'small4');
   });
 
   it('passes the Hugging Face token and the API key by Secret reference', () => {
