@@ -178,7 +178,7 @@ function setUp(namespaces: WatchedNamespaces, scripts: Record<string, Step[]> = 
     metadata: {
       namespace,
       name: `d-${namespace}`,
-      labels: { 'app.kubernetes.io/instance': `m-${namespace}` },
+      annotations: { 'serving.mistral-operator.io/mistraldeployment': `m-${namespace}` },
     },
   });
   const informer = new ResilientInformer<KubernetesObject>({

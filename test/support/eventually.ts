@@ -46,6 +46,9 @@ export async function eventually<T>(
   });
 }
 
+/** The longest one check of {@link never} may run: a slow check is not a hang. */
+const neverCheckTimeoutMs = 15_000;
+
 /**
  * Calls `condition` for `forMs` and fails as soon as it returns true, for asserting that
  * something does not happen.
@@ -56,7 +59,7 @@ export async function never(
 ): Promise<void> {
   const deadline = Date.now() + forMs;
   while (Date.now() <= deadline) {
-    if (await beforeDeadline(condition, deadline + intervalMs)) {
+    if (await beforeDeadline(condition, Date.now() + neverCheckTimeoutMs)) {
       throw new Error(`${what} (within ${forMs} ms)`);
     }
     await delay(intervalMs);
