@@ -24,6 +24,7 @@ import type { Applier } from '../kube/apply.js';
 import type { EventRecorder, EventSubject } from '../kube/events.js';
 import { createReconcileLogger, errorMessage, type Logger } from '../log.js';
 import {
+  cacheClaimName,
   formatSelector,
   renderEndpoint,
   renderOwnedObjects,
@@ -67,6 +68,7 @@ export async function reconcile(key: string, ctx: ReconcileContext): Promise<Rec
   const md = ctx.mistralDeployments.get(namespace, name);
   if (!md || md.metadata.deletionTimestamp) {
     // Owned objects carry owner references: the garbage collector removes them.
+    forgetOwned(ctx.applier, namespace, name);
     return { kind: 'done' };
   }
   const generation = md.metadata.generation ?? 0;
@@ -88,6 +90,25 @@ export async function reconcile(key: string, ctx: ReconcileContext): Promise<Rec
   const status = observeStatus(md, owner, validation.resolved, ctx);
   await writeStatus(md, status, ctx, log);
   return { kind: 'done' };
+}
+
+/** Lets the applier drop what it remembers of a deleted MistralDeployment's objects. */
+function forgetOwned(applier: Applier, namespace: string, name: string): void {
+  const workload = workloadName(name);
+  applier.forget({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: workload });
+  applier.forget({ apiVersion: 'v1', kind: 'Service', namespace, name: workload });
+  applier.forget({
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    namespace,
+    name: workload,
+  });
+  applier.forget({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    namespace,
+    name: cacheClaimName(name),
+  });
 }
 
 /**
