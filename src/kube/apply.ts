@@ -19,7 +19,7 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { containsDesired } from './contains.js';
-import { KubeError, isAlreadyExists, isNotFound } from './errors.js';
+import { KubeError, classifyKubeError, isAlreadyExists, isNotFound } from './errors.js';
 import type { RawObjectApi } from './raw-objects.js';
 
 /** The one field manager every write of the operator uses. */
@@ -48,7 +48,10 @@ export type ApplyOutcome =
   { sent: true; object: KubernetesObject } | { sent: false; object?: undefined };
 
 /** The requests an {@link Applier} sends for owned objects. */
-export type ObjectWriter = Pick<RawObjectApi, 'applyJson' | 'createJson' | 'delete'>;
+export type ObjectWriter = Pick<
+  RawObjectApi,
+  'applyJson' | 'mergePatchJson' | 'createJson' | 'delete'
+>;
 
 /** Clients and hooks for an {@link Applier}. */
 export interface ApplierOptions {
@@ -76,6 +79,8 @@ export class Applier {
   /**
    * Server-side applies `desired` with force, so fields another manager took (a hand edit)
    * come back to the operator. Skips the request when nothing changed since the last apply.
+   * When the server refuses the apply of an object that exists as invalid, sends the desired
+   * object once more as a merge patch (see {@link Applier.replaceLists}).
    *
    * @param live - the object as the informer cache holds it, undefined if absent
    * @throws KubeError "applying Deployment llm/small4: ..." with the cause kept
@@ -89,9 +94,25 @@ export class Applier {
     }
     const object = await this.write('apply', ref, () =>
       this.options.objects.applyJson(desired, this.fieldManager),
-    );
+    ).catch((err: unknown) => {
+      if (!live || classifyKubeError(err).code !== 422) throw err;
+      return this.replaceLists(ref, desired);
+    });
     this.applied.set(refKey(ref), manifestHash);
     return { sent: true, object };
+  }
+
+  /**
+   * Apply keeps list items another manager owns beside ours. When a hand edit renamed the key
+   * of one of our items (a Service port changed from 8000 to 9000), ours comes back beside
+   * the edited one and the server refuses the pair (two ports named `http`). A merge patch
+   * replaces each list whole, which drops the edited item; a desired object the server still
+   * refuses fails as the apply did.
+   */
+  private replaceLists(ref: ObjectRef, desired: KubernetesObject): Promise<KubernetesObject> {
+    return this.write('apply', ref, () =>
+      this.options.objects.mergePatchJson(desired, this.fieldManager),
+    );
   }
 
   /**

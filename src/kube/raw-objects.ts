@@ -55,6 +55,20 @@ export class RawObjectApi extends KubernetesObjectApi {
     });
   }
 
+  /**
+   * JSON-merge-patches the live object with `object` as `fieldManager`. Unlike apply, each list
+   * in `object` replaces the live list whole, items other managers own included.
+   */
+  async mergePatchJson<T extends KubernetesObject>(object: T, fieldManager: string): Promise<T> {
+    return this.sendJson({
+      method: HttpMethod.PATCH,
+      path: await this.specUriPath(structuredClone(object), 'patch'),
+      query: { fieldManager },
+      body: object,
+      contentType: PatchStrategy.MergePatch,
+    });
+  }
+
   /** Creates `object`. */
   async createJson<T extends KubernetesObject>(object: T): Promise<T> {
     const path = await this.specUriPath(structuredClone(object), 'create');

@@ -20,6 +20,15 @@ class FakeObjectApi {
     return { ...spec, metadata: { ...spec.metadata, resourceVersion: String(++this.version) } };
   }
 
+  /** Failures of the merge patch, when they differ from those of apply. */
+  mergePatchFailsWith: unknown;
+
+  async mergePatchJson<T extends KubernetesObject>(spec: T, ...rest: unknown[]): Promise<T> {
+    this.calls.push({ verb: 'merge-patch', args: [spec, ...rest] });
+    if (this.mergePatchFailsWith) throw this.mergePatchFailsWith;
+    return { ...spec, metadata: { ...spec.metadata, resourceVersion: String(++this.version) } };
+  }
+
   async createJson<T extends KubernetesObject>(spec: T): Promise<T> {
     this.calls.push({ verb: 'create', args: [spec] });
     if (this.failWith) throw this.failWith;
@@ -117,6 +126,68 @@ describe('Applier.apply', () => {
     });
     assert.deepEqual(writes, ['apply Deployment'], 'a failed write still counts as a request sent');
   });
+});
+
+describe('Applier.apply of an object a hand edit made invalid to apply', () => {
+  const duplicatePort = apiError(422, 'Invalid', 'spec.ports[1].name: Duplicate value: "http"');
+
+  it('replaces the lists with a merge patch when the object exists', async () => {
+    const { api, applier, writes } = setUp();
+    api.failWith = duplicatePort;
+    const outcome = await applier.apply(deployment(1), deployment(1));
+    assert.equal(outcome.sent, true);
+    assert.deepEqual(
+      api.calls.map((c) => [c.verb, c.args[1]]),
+      [
+        ['apply', 'mistral-operator'],
+        ['merge-patch', 'mistral-operator'],
+      ],
+    );
+    assert.deepEqual(api.calls[1]?.args[0], deployment(1));
+    assert.deepEqual(writes, ['apply Deployment', 'apply Deployment'], 'both requests count');
+  });
+
+  it('remembers the merge patch as applied, so the next reconcile sends nothing', async () => {
+    const { api, applier } = setUp();
+    api.failWith = duplicatePort;
+    const first = await applier.apply(deployment(1), deployment(1));
+    api.failWith = undefined;
+    assert.equal((await applier.apply(deployment(1), first.object)).sent, false);
+  });
+
+  it('fails with the merge patch error when the server refuses that too', async () => {
+    const { api, applier } = setUp();
+    api.failWith = duplicatePort;
+    api.mergePatchFailsWith = apiError(422, 'Invalid', 'metadata.labels: Invalid value');
+    await assert.rejects(applier.apply(deployment(1), deployment(1)), {
+      message: 'applying Deployment llm/small4: Invalid: metadata.labels: Invalid value',
+    });
+  });
+
+  const noFallback: Array<[string, unknown, KubernetesObject | undefined]> = [
+    ['does not merge-patch an object that does not exist', duplicatePort, undefined],
+    [
+      'does not merge-patch after a conflict',
+      apiError(409, 'Conflict', 'the object has been modified'),
+      deployment(1),
+    ],
+    [
+      'does not merge-patch after a server error',
+      apiError(500, 'InternalError', 'etcd timeout'),
+      deployment(1),
+    ],
+  ];
+  for (const [name, failure, live] of noFallback) {
+    it(name, async () => {
+      const { api, applier } = setUp();
+      api.failWith = failure;
+      await assert.rejects(applier.apply(deployment(1), live), { name: 'KubeError' });
+      assert.deepEqual(
+        api.calls.map((c) => c.verb),
+        ['apply'],
+      );
+    });
+  }
 });
 
 describe('Applier.create and delete', () => {

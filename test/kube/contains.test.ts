@@ -33,6 +33,19 @@ describe('containsDesired', () => {
       { c: [{ n: 'v', args: ['a', 'b'] }] },
       false,
     ],
+    [
+      'an argument appended to a command line breaks containment',
+      { args: ['serve', '--port', '8000', '--enforce-eager'] },
+      { args: ['serve', '--port', '8000'] },
+      false,
+    ],
+    [
+      'arguments in another order break containment',
+      { args: ['--a', '2', '--b', '1'] },
+      { args: ['--a', '1', '--b', '2'] },
+      false,
+    ],
+    ['an equal list of scalars is contained', { drop: ['ALL'] }, { drop: ['ALL'] }, true],
     ['an object is not contained in a list', [{ a: 1 }], { a: 1 }, false],
     ['undefined desired fields are ignored', { a: 1 }, { a: 1, b: undefined }, true],
   ];

@@ -91,6 +91,19 @@ describe('RawObjectApi', () => {
     assert.deepEqual(answer, policy, 'the answer is parsed as plain JSON, renamed fields intact');
   });
 
+  it('merge-patches with the field manager, without force, sending the manifest as it is', async () => {
+    seen.length = 0;
+    await api.mergePatchJson(policy, 'mistral-operator');
+    assert.deepEqual(seen, [
+      {
+        method: 'PATCH',
+        url: '/apis/networking.k8s.io/v1/namespaces/llm/networkpolicies/policy?fieldManager=mistral-operator',
+        contentType: 'application/merge-patch+json',
+        body: JSON.stringify(policy),
+      },
+    ]);
+  });
+
   it('creates with a POST to the collection', async () => {
     seen.length = 0;
     await api.createJson(policy);

@@ -32,11 +32,14 @@ export async function eventually<T>(
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown = new Error('check never ran');
+  let failedOnItsOwn = false;
   while (Date.now() <= deadline) {
     try {
       return await beforeDeadline(check, deadline);
     } catch (err) {
-      lastError = err;
+      // A check cut off by the deadline says less than the failure before it.
+      if (!(err instanceof StillRunning && failedOnItsOwn)) lastError = err;
+      failedOnItsOwn ||= !(err instanceof StillRunning);
     }
     await delay(intervalMs);
   }
@@ -66,13 +69,16 @@ export async function never(
   }
 }
 
+/** A check that had not finished when its deadline came. */
+class StillRunning extends Error {}
+
 /** Runs `fn`, failing instead of hanging when it is still running at `deadline`. */
 async function beforeDeadline<T>(fn: () => T | Promise<T>, deadline: number): Promise<T> {
   const controller = new AbortController();
   const timeout = delay(Math.max(0, deadline - Date.now()), undefined, {
     signal: controller.signal,
   }).then(() => {
-    throw new Error('check still running at the deadline');
+    throw new StillRunning('check still running at the deadline');
   });
   try {
     return await Promise.race([Promise.resolve().then(fn), timeout]);
