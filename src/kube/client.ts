@@ -15,6 +15,7 @@ import {
   KubeConfig,
   PolicyV1Api,
 } from '@kubernetes/client-node';
+import { reuseConnections } from './keep-alive.js';
 import { RawObjectApi } from './raw-objects.js';
 
 /** Where the service account token of an in-cluster pod is mounted. */
@@ -92,6 +93,7 @@ export function loadKubeConfig(lookup: KubeConfigLookup = {}): KubeConfig {
 
 /** Builds every client the controller uses from one kubeconfig. */
 export function createKubeClients(kubeConfig: KubeConfig): KubeClients {
+  reuseConnections(kubeConfig);
   return {
     kubeConfig,
     core: kubeConfig.makeApiClient(CoreV1Api),
