@@ -11,11 +11,10 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { defaultNodePlan, renderGpuNode } from '../cluster/nodes.js';
 import { eventually, never } from '../support/eventually.js';
 import { installCrd } from '../support/operator.js';
-import { testNamespace, testPlane, type TestPlane } from '../support/plane.js';
+import { deleteNamespace, testNamespace, testPlane, type TestPlane } from '../support/plane.js';
 import {
   SELECTOR_LABEL,
   conditionOf,
-  deleteNamespaceAndPods,
   freeGpuSlots,
   getMistralDeployment,
   startNamespaceOperator,
@@ -76,7 +75,7 @@ describe('a MistralDeployment asking for more GPUs than are free', () => {
 
   after(async () => {
     await stopNamespaceOperator(plane, operator);
-    if (ns) await deleteNamespaceAndPods(plane, ns);
+    if (ns) await deleteNamespace(plane, ns);
     if (nodeName) await plane.kubectl(['delete', 'node', nodeName, '--ignore-not-found']);
   });
 

@@ -16,7 +16,6 @@ import { eventually } from '../support/eventually.js';
 import {
   PLANE_GPU_PRODUCT,
   applyAll,
-  deleteNamespaceAndWait,
   ownedObjects,
   waitForAllReady,
 } from '../support/mistral-fleet.js';
@@ -29,7 +28,7 @@ import {
   readMetric,
   waitForQuiet,
 } from '../support/operator-writes.js';
-import { testNamespace, testPlane, type TestPlane } from '../support/plane.js';
+import { deleteNamespace, testNamespace, testPlane, type TestPlane } from '../support/plane.js';
 
 const examples = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'), 'examples');
 const example = (file: string) =>
@@ -108,7 +107,7 @@ describe('a steady state sends no writes', () => {
   after(async () => {
     await operator?.stop();
     await plane.kubectl(['delete', 'lease', ns, '-n', 'default', '--ignore-not-found']);
-    await deleteNamespaceAndWait(plane, ns);
+    await deleteNamespace(plane, ns);
     await plane.kubectl([
       'delete',
       'persistentvolume',

@@ -12,14 +12,13 @@ import { eventually } from '../support/eventually.js';
 import {
   ONE_GPU_SPEC,
   conditionIn,
-  deleteNamespaceAndWait,
   eventsAbout,
   listMistral,
   mistralManifest,
   waitForAllReady,
 } from '../support/mistral-fleet.js';
 import { installCrd, startOperator, type OperatorProcess } from '../support/operator.js';
-import { testNamespace, testPlane, type TestPlane } from '../support/plane.js';
+import { deleteNamespace, testNamespace, testPlane, type TestPlane } from '../support/plane.js';
 
 /** A spec the operator only finds wrong once the cluster answers, and how it shows. */
 interface ClusterCase {
@@ -63,7 +62,7 @@ describe('invalid manifests', () => {
   after(async () => {
     await operator?.stop();
     await plane.kubectl(['delete', 'lease', ns, '-n', 'default', '--ignore-not-found']);
-    await deleteNamespaceAndWait(plane, ns);
+    await deleteNamespace(plane, ns);
   });
 
   const apply = (md: MistralDeployment) =>

@@ -14,13 +14,12 @@ import type {
 } from '@kubernetes/client-node';
 import { eventually, never } from '../support/eventually.js';
 import { installCrd } from '../support/operator.js';
-import { testNamespace, testPlane, type TestPlane } from '../support/plane.js';
+import { deleteNamespace, testNamespace, testPlane, type TestPlane } from '../support/plane.js';
 import {
   MINIMAL_EXAMPLE,
   MINIMAL_NAME as NAME,
   SELECTOR_LABEL,
   conditionOf,
-  deleteNamespaceAndPods,
   flagValue,
   getMistralDeployment,
   startNamespaceOperator,
@@ -63,7 +62,7 @@ describe('the life of a MistralDeployment', () => {
 
   after(async () => {
     await stopNamespaceOperator(plane, operator);
-    if (ns) await deleteNamespaceAndPods(plane, ns);
+    if (ns) await deleteNamespace(plane, ns);
   });
 
   const get = <T>(kind: string, name = NAME) => plane.kubectlJson<T>(['get', kind, name, '-n', ns]);

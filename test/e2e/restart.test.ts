@@ -14,7 +14,6 @@ import { eventually, never } from '../support/eventually.js';
 import {
   ONE_GPU_SPEC,
   applyAll,
-  deleteNamespaceAndWait,
   listManaged,
   listMistral,
   mistralManifest,
@@ -22,7 +21,7 @@ import {
 } from '../support/mistral-fleet.js';
 import { installCrd, startOperator, type OperatorProcess } from '../support/operator.js';
 import { METRICS, readMetric } from '../support/operator-writes.js';
-import { testNamespace, testPlane, type TestPlane } from '../support/plane.js';
+import { deleteNamespace, testNamespace, testPlane, type TestPlane } from '../support/plane.js';
 
 const FLEET = Array.from({ length: 10 }, (_, i) => `restart-${String(i).padStart(2, '0')}`);
 
@@ -116,7 +115,7 @@ describe('restarts and handovers', () => {
   after(async () => {
     for (const operator of operators) await operator.stop();
     await plane.kubectl(['delete', 'lease', ns, '-n', 'default', '--ignore-not-found']);
-    await deleteNamespaceAndWait(plane, ns);
+    await deleteNamespace(plane, ns);
   });
 
   /** Asserts one Deployment, Service and PDB per MistralDeployment, owned by it, and no more. */

@@ -16,7 +16,7 @@ import type {
 import type { MistralDeployment } from '../../src/api/index.js';
 import { eventually } from '../support/eventually.js';
 import { installCrd } from '../support/operator.js';
-import { testNamespace, testPlane, type TestPlane } from '../support/plane.js';
+import { deleteNamespace, testNamespace, testPlane, type TestPlane } from '../support/plane.js';
 import {
   DEFAULT_MODEL,
   GPU_PRODUCT_LABEL,
@@ -26,7 +26,6 @@ import {
   MINIMAL_NAME as NAME,
   SELECTOR_LABEL,
   conditionOf,
-  deleteNamespaceAndPods,
   flagValue,
   getMistralDeployment,
   parseTable,
@@ -97,7 +96,7 @@ describe('applying the minimal example', () => {
 
   after(async () => {
     await stopNamespaceOperator(plane, operator);
-    if (ns) await deleteNamespaceAndPods(plane, ns);
+    if (ns) await deleteNamespace(plane, ns);
   });
 
   const get = <T>(kind: string, name = NAME) => plane.kubectlJson<T>(['get', kind, name, '-n', ns]);

@@ -72,21 +72,6 @@ export async function stopNamespaceOperator(
   ]);
 }
 
-/**
- * Deletes `namespace` and waits until its pods are gone, so the GPUs they held are free again
- * before the next test file counts them.
- */
-export async function deleteNamespaceAndPods(plane: TestPlane, namespace: string): Promise<void> {
-  await plane.kubectl(['delete', 'namespace', namespace, '--wait=false', '--ignore-not-found']);
-  await eventually(
-    async () => {
-      const pods = await plane.kubectlJson<List<V1Pod>>(['get', 'pods', '-n', namespace]);
-      if (pods.items.length > 0) throw new Error(`${pods.items.length} pod(s) left`);
-    },
-    { timeoutMs: 90_000, intervalMs: 250, what: `pods of namespace ${namespace} gone` },
-  );
-}
-
 /** The MistralDeployment `name` in `namespace`, as the API server has it now. */
 export function getMistralDeployment(
   plane: TestPlane,

@@ -145,18 +145,3 @@ export async function ownedObjects(
   }
   return owned;
 }
-
-/**
- * Deletes `namespace` and waits until its pods are gone, so the GPUs they held are free for
- * the next test file.
- */
-export async function deleteNamespaceAndWait(plane: TestPlane, namespace: string): Promise<void> {
-  await plane.kubectl(['delete', 'namespace', namespace, '--wait=false', '--ignore-not-found']);
-  await eventually(
-    async () => {
-      const pods = await plane.kubectlJson<ObjectList<unknown>>(['get', 'pods', '-n', namespace]);
-      if (pods.items.length > 0) throw new Error(`${pods.items.length} pod(s) left`);
-    },
-    { timeoutMs: 90_000, intervalMs: 250, what: `the pods of ${namespace} gone` },
-  );
-}

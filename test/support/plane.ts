@@ -85,7 +85,17 @@ export async function testNamespace(plane: TestPlane, prefix: string): Promise<s
   return name;
 }
 
-/** Deletes a namespace made by {@link testNamespace} without waiting for it to go. */
+/**
+ * Deletes a namespace made by {@link testNamespace} and waits until its pods are gone, so the
+ * GPUs they held are free again before the next test file counts them.
+ */
 export async function deleteNamespace(plane: TestPlane, name: string): Promise<void> {
-  await plane.kubectl(['delete', 'namespace', name, '--wait=false']);
+  await plane.kubectl(['delete', 'namespace', name, '--wait=false', '--ignore-not-found']);
+  await eventually(
+    async () => {
+      const pods = await plane.kubectlJson<{ items: unknown[] }>(['get', 'pods', '-n', name]);
+      if (pods.items.length > 0) throw new Error(`${pods.items.length} pod(s) left`);
+    },
+    { timeoutMs: 90_000, intervalMs: 250, what: `the pods of namespace ${name} gone` },
+  );
 }
