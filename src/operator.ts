@@ -111,7 +111,11 @@ function withoutLeaderElection(
 ): RunningOperator {
   const term = new AbortController();
   const done = lead(term.signal).finally(() => server.close());
-  return { server, identity, done, stop: async () => (term.abort(), await done) };
+  const stop = async () => {
+    term.abort();
+    await done;
+  };
+  return { server, identity, done, stop };
 }
 
 function withLeaderElection(
@@ -130,10 +134,9 @@ function withLeaderElection(
     logger: options.logger,
   });
   const done = elector.run().finally(() => server.close());
-  return {
-    server,
-    identity,
-    done,
-    stop: async () => (await elector.stop({ release: true }), await done),
+  const stop = async () => {
+    await elector.stop({ release: true });
+    await done;
   };
+  return { server, identity, done, stop };
 }

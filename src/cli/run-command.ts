@@ -120,7 +120,11 @@ async function runOperator(args: string[], io: CliIo): Promise<number> {
   try {
     const operator = await startOperator(options);
     let stopRequested = false;
-    stopOnSignals(async () => ((stopRequested = true), await operator.stop()), options.logger);
+    const stop = async () => {
+      stopRequested = true;
+      await operator.stop();
+    };
+    stopOnSignals(stop, options.logger);
     await operator.done;
     options.logger.info(stopRequested ? 'operator stopped' : 'leadership lost; exiting');
     return stopRequested ? 0 : EXIT_FAILURE;
