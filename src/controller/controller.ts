@@ -110,6 +110,7 @@ export class Controller {
       mistralDeployments: this.mistral,
       owned,
       pods: this.pods,
+      objects: this.options.objects,
       applier,
       events,
       logger,

@@ -16,11 +16,11 @@ import {
   validateSpec,
   type MistralDeployment,
   type MistralDeploymentStatus,
-  type Problem,
   type ResolvedSpec,
 } from '../api/index.js';
-import { classifyKubeError, type KubeError } from '../kube/errors.js';
+import { classifyKubeError, isNotFound, type KubeError } from '../kube/errors.js';
 import type { Applier } from '../kube/apply.js';
+import type { RawObjectApi } from '../kube/raw-objects.js';
 import type { EventRecorder, EventSubject } from '../kube/events.js';
 import { createReconcileLogger, errorMessage, type Logger } from '../log.js';
 import {
@@ -31,7 +31,13 @@ import {
   workloadName,
 } from '../render/index.js';
 import type { Owner } from '../render/metadata.js';
-import { computeStatus, invalidSpecStatus, type ObservedWorkload } from './status.js';
+import {
+  blockedStatus,
+  computeStatus,
+  specBlocker,
+  type Blocker,
+  type ObservedWorkload,
+} from './status.js';
 import type { ReconcileResult } from './workers.js';
 
 /** A read-only view of one informer's cache. */
@@ -46,6 +52,8 @@ export interface ReconcileContext {
   /** Owned objects by kind (`Deployment`, `Service`, ...), as the informers cache them. */
   owned: Record<string, CacheView<KubernetesObject>>;
   pods: CacheView<V1Pod>;
+  /** Reads an object the caches do not hold (one the operator does not label as its own). */
+  objects: Pick<RawObjectApi, 'readJson'>;
   applier: Applier;
   events: EventRecorder;
   logger: Logger;
@@ -80,12 +88,12 @@ export async function reconcile(key: string, ctx: ReconcileContext): Promise<Rec
   });
 
   const validation = validateSpec(md.spec ?? {});
-  if (!validation.valid) return reportUnservable(md, validation.problems, ctx, log);
+  if (!validation.valid) return reportBlocked(md, specBlocker(validation.problems), ctx, log);
 
   const owner: Owner = { name, namespace, uid: md.metadata.uid ?? '' };
   const desired = renderOwnedObjects(owner, validation.resolved, validation.resolved.replicas);
-  const rejected = await applyOwned(md, desired, ctx, log);
-  if (rejected) return reportUnservable(md, [rejected], ctx, log);
+  const blocker = await applyOwnedOrReport(md, desired, ctx, log);
+  if (blocker) return reportBlocked(md, blocker, ctx, log);
 
   const status = observeStatus(md, owner, validation.resolved, ctx);
   await writeStatus(md, status, ctx, log);
@@ -112,23 +120,51 @@ function forgetOwned(applier: Applier, namespace: string, name: string): void {
 }
 
 /**
- * Applies each desired object that differs from its live copy. A write the API server
- * refuses as invalid comes back as a problem (a spec the schema could not catch, such as a
- * malformed label value); any other failure throws, for a retry with backoff.
+ * {@link applyOwned}, and when it fails for a reason the operator retries (the API server
+ * unreachable, an internal error), a status that says so before the error goes to the queue
+ * for backoff: an object is never left without status while its reconcile fails.
+ */
+async function applyOwnedOrReport(
+  md: MistralDeployment,
+  desired: KubernetesObject[],
+  ctx: ReconcileContext,
+  log: Logger,
+): Promise<Blocker | undefined> {
+  try {
+    return await applyOwned(md, desired, ctx, log);
+  } catch (error) {
+    const failed = { reason: 'ApplyFailed', message: errorMessage(error), retrying: true };
+    await writeStatus(
+      md,
+      blockedStatus(generationOf(md), failed, md.status, now(ctx)),
+      ctx,
+      log,
+    ).catch((statusError: unknown) =>
+      log.debug('status not written', { error: errorMessage(statusError) }),
+    );
+    throw error;
+  }
+}
+
+/**
+ * Applies each desired object that differs from its live copy. Returns what blocks serving:
+ * an object of the same name the MistralDeployment does not control (never adopted: taking
+ * it over would let garbage collection delete it later), or a write the API server refuses
+ * as invalid (a spec the schema could not catch). Any other failure throws, for a retry.
  */
 async function applyOwned(
   md: MistralDeployment,
   desired: KubernetesObject[],
   ctx: ReconcileContext,
   log: Logger,
-): Promise<Problem | undefined> {
-  for (const object of desired) {
-    const live = ctx.owned[object.kind ?? '']?.get(
-      md.metadata.namespace ?? '',
-      object.metadata?.name ?? '',
-    );
+): Promise<Blocker | undefined> {
+  // Every conflict is found before anything is written, so a blocked object gets no pods.
+  const live = await Promise.all(desired.map((object) => liveCopy(object, ctx)));
+  const foreign = desired.find((object, i) => live[i] && !controlledBy(live[i], md));
+  if (foreign) return ownershipConflict(foreign);
+  for (const [i, object] of desired.entries()) {
     try {
-      const outcome = await ctx.applier.apply(object, live);
+      const outcome = await ctx.applier.apply(object, live[i]);
       if (outcome.sent)
         log.info('applied owned object', { kind: object.kind, object: object.metadata?.name });
     } catch (error) {
@@ -141,13 +177,60 @@ async function applyOwned(
   return undefined;
 }
 
-function refusedAsInvalid(error: unknown, object: KubernetesObject): Problem | undefined {
-  const info = (error as KubeError).info ?? classifyKubeError(error);
-  if (info.code !== 422 && info.code !== 400) return undefined;
+/**
+ * The live copy of `object`: from the cache, which holds only objects labelled as the
+ * operator's, or else read directly, so one that exists under the same name without the
+ * label is seen before it would be overwritten.
+ */
+async function liveCopy(object: KubernetesObject, ctx: ReconcileContext) {
+  const { namespace = '', name = '' } = object.metadata ?? {};
+  const cached = ctx.owned[object.kind ?? '']?.get(namespace, name);
+  if (cached) return cached;
+  const header = {
+    apiVersion: object.apiVersion ?? '',
+    kind: object.kind ?? '',
+    metadata: { namespace, name },
+  };
+  try {
+    return await ctx.objects.readJson(header);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw new Error(`reading ${object.kind} ${namespace}/${name}: ${errorMessage(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+function controlledBy(object: KubernetesObject, md: MistralDeployment): boolean {
+  return (object.metadata?.ownerReferences ?? []).some(
+    (ref) => ref.controller === true && ref.uid === md.metadata.uid,
+  );
+}
+
+/** Retried: the object may be a leftover of a deleted namesake that the garbage collector removes. */
+function ownershipConflict(object: KubernetesObject): Blocker {
+  const what = `${object.kind} ${object.metadata?.namespace}/${object.metadata?.name}`;
   return {
-    field: `${object.kind} ${object.metadata?.name}`,
+    reason: 'OwnershipConflict',
+    message: `${what} exists and is not controlled by this MistralDeployment; the operator will not take it over: delete or rename it, or rename the MistralDeployment`,
+    retrying: true,
+  };
+}
+
+/**
+ * A write the API server refuses for its content. Server-side apply reports a field its
+ * schema lacks (a typo inside a free-form field such as affinity) as an internal error
+ * about the typed patch, which no retry can fix, so that counts too.
+ */
+function refusedAsInvalid(error: unknown, object: KubernetesObject): Blocker | undefined {
+  const info = (error as KubeError).info ?? classifyKubeError(error);
+  const message = errorMessage(error);
+  const typedPatch = info.code === 500 && /typed patch|not declared in schema/.test(message);
+  if (info.code !== 422 && info.code !== 400 && !typedPatch) return undefined;
+  return {
     reason: 'RejectedByApiServer',
-    message: `${errorMessage(error)}; fix the MistralDeployment spec`,
+    message: `${object.kind} ${object.metadata?.name}: ${message}; fix the MistralDeployment spec`,
+    retrying: false,
   };
 }
 
@@ -181,32 +264,34 @@ function observeStatus(
 }
 
 /**
- * Reports a spec the operator cannot serve: a `Degraded` condition and a Warning event, and
- * no retry, since only a new spec can help (its update requeues the key).
+ * Reports what blocks serving: a `Degraded` condition and a Warning event. A blocker only a
+ * new spec can fix is not retried (the spec's update requeues the key); one that can clear
+ * by itself is looked at again after a while.
  */
-async function reportUnservable(
+async function reportBlocked(
   md: MistralDeployment,
-  problems: Problem[],
+  blocker: Blocker,
   ctx: ReconcileContext,
   log: Logger,
 ): Promise<ReconcileResult> {
-  const status = invalidSpecStatus(
-    md.metadata.generation ?? 0,
-    problems,
-    md.status,
-    ctx.now().toISOString(),
-  );
-  const degraded = status.conditions?.find((c) => c.type === 'Degraded');
-  log.warn('spec cannot be served', { reason: degraded?.reason, problems });
+  log.warn('cannot serve', { reason: blocker.reason, detail: blocker.message });
   await ctx.events.record(subjectOf(md), {
     type: 'Warning',
-    reason: degraded?.reason ?? 'InvalidSpec',
-    action: 'Validate',
-    note: degraded?.message ?? 'the spec cannot be served',
+    reason: blocker.reason,
+    action: 'Reconcile',
+    note: blocker.message,
   });
-  await writeStatus(md, status, ctx, log);
-  return { kind: 'permanent', error: new Error(degraded?.message) };
+  await writeStatus(md, blockedStatus(generationOf(md), blocker, md.status, now(ctx)), ctx, log);
+  return blocker.retrying
+    ? { kind: 'requeueAfter', delayMs: blockedRetryMs }
+    : { kind: 'permanent', error: new Error(blocker.message) };
 }
+
+/** How soon a blocker that can clear by itself (a leftover object) is looked at again. */
+const blockedRetryMs = 30_000;
+
+const generationOf = (md: MistralDeployment) => md.metadata.generation ?? 0;
+const now = (ctx: ReconcileContext) => ctx.now().toISOString();
 
 /** Writes `status` if it differs from the live one, with an event on each condition change. */
 async function writeStatus(

@@ -205,22 +205,42 @@ function keptFields(previous: MistralDeploymentStatus | undefined): MistralDeplo
 }
 
 /**
- * The status of a MistralDeployment whose spec the operator cannot act on. Owned objects
- * are left as they were, so a serving endpoint keeps serving while the spec is fixed.
+ * What keeps the operator from serving a spec: a problem only a person can fix (an invalid
+ * spec, an object of the same name it does not own), or a failure it keeps retrying.
  */
-export function invalidSpecStatus(
+export interface Blocker {
+  reason: string;
+  message: string;
+  /** True when the operator tries again by itself; false when only a new spec can help. */
+  retrying: boolean;
+}
+
+/** The blocker for a spec with problems the schema could not catch. */
+export function specBlocker(problems: Problem[]): Blocker {
+  return {
+    reason: problems[0]?.reason ?? 'InvalidSpec',
+    message: `the spec cannot be served: ${formatProblems(problems)}`,
+    retrying: false,
+  };
+}
+
+/**
+ * The status of a MistralDeployment the operator cannot act on. Owned objects are left as
+ * they were, so a serving endpoint keeps serving while the cause is fixed.
+ */
+export function blockedStatus(
   generation: number,
-  problems: Problem[],
+  blocker: Blocker,
   previous: MistralDeploymentStatus | undefined,
   now: string,
 ): MistralDeploymentStatus {
-  const reason = problems[0]?.reason ?? 'InvalidSpec';
-  const message = `the spec cannot be served: ${formatProblems(problems)}`;
-  const previousReady = previous?.readyReplicas ?? 0;
+  const { reason, message } = blocker;
   const drafts: ConditionDrafts = {
     Ready: no(reason, message),
-    Available: availability(previousReady),
-    Progressing: no(reason, 'waiting for a corrected spec'),
+    Available: availability(previous?.readyReplicas ?? 0),
+    Progressing: blocker.retrying
+      ? yes(reason, `retrying: ${message}`)
+      : no(reason, 'waiting for a corrected spec'),
     Degraded: yes(reason, message),
   };
   return {
@@ -228,4 +248,14 @@ export function invalidSpecStatus(
     observedGeneration: generation,
     conditions: finalizeConditions(drafts, generation, previous?.conditions, now),
   };
+}
+
+/** {@link blockedStatus} for a spec with problems the schema could not catch. */
+export function invalidSpecStatus(
+  generation: number,
+  problems: Problem[],
+  previous: MistralDeploymentStatus | undefined,
+  now: string,
+): MistralDeploymentStatus {
+  return blockedStatus(generation, specBlocker(problems), previous, now);
 }

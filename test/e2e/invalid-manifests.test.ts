@@ -43,6 +43,14 @@ const CLUSTER_INVALID_SPECS: readonly ClusterCase[] = [
     reason: 'RejectedByApiServer',
     says: 'spec.template.spec.nodeSelector',
   },
+  {
+    // Affinity is free-form in the CRD; server-side apply refuses the unknown field with an
+    // internal error about the typed patch, which no retry can fix.
+    name: 'an affinity with a field Kubernetes does not know',
+    spec: { ...ONE_GPU_SPEC, affinity: { fooAffinity: { a: 'b' } } },
+    reason: 'RejectedByApiServer',
+    says: 'fooAffinity',
+  },
 ];
 
 const caseName = (prefix: string, index: number) => `${prefix}-${String(index).padStart(2, '0')}`;
