@@ -436,6 +436,11 @@ export const VllmSpec = Type.Object(
           "(`--gpu-memory-utilization`). Defaults to vLLM's own, 0.9.",
         minimum: 0.05,
         maximum: 1,
+        // The API server checks `minimum` against a whole-number value (0) by truncating the
+        // bound to 0, so 0 would pass; the rule closes that gap.
+        'x-kubernetes-validations': [
+          { rule: 'self >= 0.05', message: 'gpuMemoryUtilization must be at least 0.05' },
+        ] satisfies CelRule[],
       }),
     ),
     /**

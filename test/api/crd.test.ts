@@ -167,7 +167,10 @@ describe('the generated CRD', () => {
     const visits = walk(rootSchema()).filter(({ node }) => node['x-kubernetes-validations']);
     assert.ok(visits.length >= 6);
     for (const { path, node } of visits) {
-      const env = new Environment().registerVariable({ name: 'self', schema: objectCelType(node) });
+      const env =
+        node.type === 'object'
+          ? new Environment().registerVariable({ name: 'self', schema: objectCelType(node) })
+          : new Environment().registerVariable('self', celType(node) as string);
       for (const { rule, message } of node['x-kubernetes-validations'] as WireSchema[]) {
         const result = env.check(String(rule));
         assert.ok(result.valid, `${path}: ${String(rule)}: ${result.error?.message}`);

@@ -117,6 +117,13 @@ export const SCHEMA_INVALID_SPECS: readonly SpecCase[] = [
     reason: 'FieldValueInvalid',
   },
   {
+    // A whole-number 0 slipped past the API server's `minimum: 0.05`; a CEL rule catches it.
+    name: 'a GPU memory fraction of zero',
+    spec: { vllm: { gpuMemoryUtilization: 0 } },
+    field: 'spec.vllm.gpuMemoryUtilization',
+    reason: 'FieldValueInvalid',
+  },
+  {
     name: 'an attention backend with a space in it',
     spec: { vllm: { attentionBackend: 'flash attn' } },
     field: 'spec.vllm.attentionBackend',
