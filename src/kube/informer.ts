@@ -132,7 +132,7 @@ export class ResilientInformer<T extends KubernetesObject> {
     }
   }
 
-  /** True once every watch has completed a first list. */
+  /** True while every watch has listed and has not failed since: its cache is current. */
   hasSynced(): boolean {
     return [...this.watches.values()].every((watch) => watch.synced);
   }
@@ -197,6 +197,9 @@ export class ResilientInformer<T extends KubernetesObject> {
 
   private handleError(watch: ScopedWatch<T>, err: unknown): void {
     watch.failedSinceStart = true;
+    // A failing watch's cache falls behind: not synced until a restart lists again, so
+    // /readyz stops reporting ready while the API server is out of reach.
+    watch.synced = false;
     if (this.stopped || watch.restart) return;
     const ranLong = this.clock.now() - watch.startedAtMs >= this.backoff.resetAfterMs;
     watch.failures = ranLong ? 1 : watch.failures + 1;

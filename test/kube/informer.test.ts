@@ -248,9 +248,10 @@ describe('ResilientInformer', () => {
     const scripted = informers.get('a') as ScriptedInformer;
     await clock.advanceAsync(120_000);
     scripted.emit('error', new Error('stream reset'));
+    assert.equal(informer.hasSynced(), false, 'a failed watch has a stale cache until it relists');
     await clock.advanceAsync(1_000);
     assert.equal(scripted.starts, 2);
-    assert.equal(informer.hasSynced(), true, 'a synced informer stays synced across restarts');
+    assert.equal(informer.hasSynced(), true, 'synced again once the restarted watch listed');
   });
 
   it('does not restart after stop', async () => {
