@@ -4,15 +4,18 @@
  * kubeconfig at `.cluster/kubeconfig`.
  *
  * Flags of `up`: --gpu-nodes N, --gpus-per-node N, --gpu-product NAME, --cpu-nodes N,
- * --gpu-node-label key=value (repeatable).
+ * --gpu-node-label key=value (repeatable). They shape a new plane only: a running one is
+ * kept as it is. Ctrl-C during `up` stops whatever the start had started.
  */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultNodePlan, type NodePlan } from './nodes.js';
-import { startPlane, stopPlane } from './plane.js';
+import { inspectPlane, startPlane, stopPlane, type Plane } from './plane.js';
+import { abortOnInterrupt, interruptedExitCode, isAborted } from './processes.js';
 import { ensureTools, toolPath } from './tools.js';
 
+const interrupted = abortOnInterrupt();
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const stateDir = join(repoRoot, '.cluster');
 
@@ -55,13 +58,29 @@ function nodePlanFrom(args: string[]): NodePlan {
   };
 }
 
-async function up(args: string[]): Promise<void> {
-  const started = Date.now();
-  const plane = await startPlane({ stateDir, nodes: nodePlanFrom(args), log: console.log });
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(`local control plane up in ${seconds}s at ${plane.server}`);
+function printHowToUse(plane: Plane): void {
   console.log(`  export KUBECONFIG=${plane.kubeconfig}`);
   console.log(`  ${toolPath('kubectl')} get nodes`);
+}
+
+async function up(args: string[]): Promise<void> {
+  const nodes = nodePlanFrom(args);
+  const found = await inspectPlane(stateDir);
+  if (found.state === 'running') {
+    const ignored = args.length > 0;
+    console.log(
+      `local control plane already running at ${found.plane.server}` +
+        (ignored
+          ? '; node flags ignored — run npm run cluster:down first to change the nodes'
+          : ''),
+    );
+    return printHowToUse(found.plane);
+  }
+  const started = Date.now();
+  const plane = await startPlane({ stateDir, nodes, log: console.log, signal: interrupted });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(`local control plane up in ${seconds}s at ${plane.server}`);
+  printHowToUse(plane);
 }
 
 async function main(): Promise<void> {
@@ -76,7 +95,17 @@ async function main(): Promise<void> {
   process.exitCode = 2;
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+main().then(
+  () => {
+    if (interrupted.aborted) process.exitCode = interruptedExitCode;
+  },
+  async (error: unknown) => {
+    if (await isAborted(interrupted)) {
+      console.error('interrupted: every process the start had started is stopped');
+      process.exitCode = interruptedExitCode;
+      return;
+    }
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  },
+);
