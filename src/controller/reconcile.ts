@@ -275,12 +275,7 @@ async function reportBlocked(
   log: Logger,
 ): Promise<ReconcileResult> {
   log.warn('cannot serve', { reason: blocker.reason, detail: blocker.message });
-  await ctx.events.record(subjectOf(md), {
-    type: 'Warning',
-    reason: blocker.reason,
-    action: 'Reconcile',
-    note: blocker.message,
-  });
+  // The Warning Event comes from the status write: Degraded turning True with this reason.
   await writeStatus(md, blockedStatus(generationOf(md), blocker, md.status, now(ctx)), ctx, log);
   return blocker.retrying
     ? { kind: 'requeueAfter', delayMs: blockedRetryMs }
